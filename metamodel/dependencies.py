@@ -56,6 +56,12 @@ def satisfies(version: str, spec: str) -> bool:
     return True
 
 
+def _close_name(name: str, names: Sequence[str]) -> str | None:
+    """A 'did you mean' for a misspelt solution name; None when nothing is close."""
+    suggestion = did_you_mean(name, names)
+    return suggestion if suggestion and suggestion.startswith("did you mean") else None
+
+
 def order_solutions(
     sources: Sequence[SolutionSource],
 ) -> tuple[list[SolutionSource], list[MetamodelError]]:
@@ -88,7 +94,7 @@ def order_solutions(
                         document.locate(path, key=True),
                         path,
                         f"depends on solution {dependency!r}, which is not among those given",
-                        did_you_mean(dependency, by_name)
+                        _close_name(dependency, [n for n in by_name if n != source.name])
                         or "pass its folder too, or install it first",
                     )
                 )

@@ -46,7 +46,7 @@ class MetamodelError:
 
     def render(self) -> str:
         where = str(self.location)
-        at = f" at {format_path(self.path)}" if self.path else ""
+        at = f" at {format_path(self.path)}:" if self.path else ""
         hint = f" ({self.suggestion})" if self.suggestion else ""
         return f"{where}:{at} {self.message}{hint}"
 

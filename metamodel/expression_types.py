@@ -88,6 +88,21 @@ def widen(a: ValueType, b: ValueType) -> ValueType | None:
     return None
 
 
+#: How a value of each type is named in messages ("gives an integer", "not a date").
+_A: dict[ValueType, str] = {
+    V.INTEGER: "an integer",
+    V.MONEY: "a money amount",
+    V.ID: "an id",
+    V.MULTICHOICE: "a multichoice value",
+    V.NULL: "null",
+}
+
+
+def a(t: ValueType) -> str:
+    """``t`` with its article, for messages."""
+    return _A.get(t, f"a {t.value}")
+
+
 def _is_numeric(t: ValueType) -> bool:
     return t in NUMERIC_TYPES or t is V.NULL
 
@@ -280,7 +295,7 @@ class _Checker:
             case Unary(operand=operand, pos=pos):
                 t = self.visit(operand)
                 if not _is_numeric(t):
-                    raise ExpressionError(f"cannot negate a {t.value}", pos)
+                    raise ExpressionError(f"cannot negate {a(t)}", pos)
                 return t
             case Binary(op=op, left=left, right=right, pos=pos) if op in ("and", "or"):
                 self._expect_boolean(self.visit(left), pos, op)
@@ -309,7 +324,7 @@ class _Checker:
                     it = self.visit(item)
                     if widen(t, it) is None:
                         raise ExpressionError(
-                            f"the list holds a {it.value} but is compared with a {t.value}", pos
+                            f"the list holds {a(it)} but is compared with {a(t)}", pos
                         )
                     self._check_option(operand, item)
                 return V.BOOLEAN
@@ -330,7 +345,7 @@ class _Checker:
     def _expect_boolean(self, t: ValueType, pos: int, op: str) -> None:
         if t not in (V.BOOLEAN, V.NULL):
             raise ExpressionError(
-                f"'{op}' needs a condition (true/false), not a {t.value}",
+                f"'{op}' needs a condition (true/false), not {a(t)}",
                 pos,
                 "compare the value, e.g. amount > 0",
             )
@@ -400,7 +415,7 @@ def check(expr: Expr, scope: Scope, *, expect: ValueType | None = None) -> Check
     result = checker.visit(expr)
     if expect is not None and result is not V.NULL and widen(result, expect) != expect:
         raise ExpressionError(
-            f"the expression gives a {result.value} but a {expect.value} is needed",
+            f"the expression gives {a(result)} but {a(expect)} is needed",
             0,
             _expect_hint(expect, result),
         )

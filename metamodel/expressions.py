@@ -214,9 +214,7 @@ def tokenize(text: str) -> list[Token]:
                 i += len(op)
                 break
         else:
-            hint = "use = for equality" if ch == "=" else None
-            if ch == "&":
-                hint = "join text with || or concat(a, b)"
+            hint = "join text with || or concat(a, b)" if ch == "&" else None
             raise ExpressionError(f"unexpected character {ch!r}", i, hint)
     tokens.append(Token("end", "", n))
     return tokens
@@ -366,7 +364,10 @@ class _Parser:
                 path.append(self.expect_name())
             return FieldRef(tuple(path), token.pos)
         found = token.text or "the end of the expression"
-        raise ExpressionError(f"expected a value, found {found!r}", token.pos)
+        hint = None
+        if token.text == "=" and self.index > 0 and self.tokens[self.index - 1].text == "=":
+            hint = "compare with a single =, as in stage = 'won'"
+        raise ExpressionError(f"expected a value, found {found!r}", token.pos, hint)
 
     def expect_name(self) -> str:
         token = self.current

@@ -41,6 +41,7 @@ class Merged:
     entities: dict[str, EntityDef] = field(default_factory=dict)
     entity_solution: dict[str, str] = field(default_factory=dict)
     forms: dict[str, FormDef] = field(default_factory=dict)
+    form_solution: dict[str, str] = field(default_factory=dict)
     views: dict[str, ViewDef] = field(default_factory=dict)
     roles: dict[str, RoleDef] = field(default_factory=dict)
     data: list[tuple[str, Sourced[DataFile]]] = field(default_factory=list)
@@ -49,6 +50,25 @@ class Merged:
     #: ("index", entity, n) / ("form", name) / ("view", name) / ("role", name) -> origin
     origins: dict[tuple[str, ...], Origin] = field(default_factory=dict)
     errors: list[MetamodelError] = field(default_factory=list)
+    #: Fields and relations written in an entity's file that did not load (their own
+    #: error is reported): the cross-checks stay quiet about them instead of adding
+    #: "unknown field" for every place that mentions them.
+    broken: dict[str, set[str]] = field(default_factory=dict)
+
+    def is_broken(self, entity: str, name: str) -> bool:
+        """Whether ``entity`` declared ``name`` but it failed to load (already reported)."""
+        return name in self.broken.get(entity, ())
+
+    def note_broken(self, entity: str, document: Document, loaded: set[str]) -> None:
+        """Remember the names under ``fields:``/``relations:`` of ``document`` not in ``loaded``."""
+        written: set[str] = set()
+        for key in ("fields", "relations"):
+            section = document.data.get(key) if isinstance(document.data, dict) else None
+            if isinstance(section, dict):
+                written.update(str(name) for name in section)
+        missing = written - loaded
+        if missing:
+            self.broken.setdefault(entity, set()).update(missing)
 
     def origin(self, *key: str) -> Origin:
         return self.origins[key]
@@ -172,6 +192,7 @@ def _merge_entities(merged: Merged, source: SolutionSource) -> None:
             merged.origins[("index", entity.entity, str(index))] = (document, ("indexes", index))
         merged.entities[entity.entity] = entity.model_copy(update={"fields": fields})
         merged.entity_solution[entity.entity] = source.name
+        merged.note_broken(entity.entity, document, {*entity.fields, *entity.relations})
 
 
 def _merge_extensions(merged: Merged, source: SolutionSource, closure: set[str]) -> None:
@@ -199,6 +220,7 @@ def _merge_extensions(merged: Merged, source: SolutionSource, closure: set[str])
             continue
         fields = dict(target.fields)
         _add_fields(merged, extension.extend, extension.fields, fields, document)
+        merged.note_broken(extension.extend, document, {*extension.fields, *extension.relations})
         relations = dict(target.relations)
         for name, relation in extension.relations.items():
             origin: Origin = (document, ("relations", name))
@@ -251,6 +273,75 @@ def _merge_extensions(merged: Merged, source: SolutionSource, closure: set[str])
         merged.entities[extension.extend] = target.model_copy(update=update)
 
 
+def _place_sections(
+    merged: Merged,
+    form: str,
+    tab: str,
+    sections: Sequence[SectionDef],
+    at: Origin,
+    taken: set[str],
+) -> list[SectionDef]:
+    """Record where each section was written; a section name is used once per form."""
+    document, base = at
+    placed: list[SectionDef] = []
+    for position, section in enumerate(sections):
+        origin: Origin = (document, (*base, position))
+        if section.name in taken:
+            merged.error(
+                origin,
+                ("name",),
+                f"section {section.name!r} appears twice in form {form!r}",
+                "section names are unique within a form; rename one",
+            )
+            continue
+        taken.add(section.name)
+        merged.origins[("section", form, tab, section.name)] = origin
+        placed.append(section)
+    return placed
+
+
+def _place_tabs(
+    merged: Merged,
+    form: str,
+    tabs: Sequence[TabDef],
+    at: Origin,
+    names: tuple[set[str], set[str]],
+) -> list[TabDef]:
+    """Record where each tab and section was written; names are unique per form."""
+    document, base = at
+    tab_names, section_names = names
+    placed: list[TabDef] = []
+    for position, tab in enumerate(tabs):
+        if tab.name in tab_names:
+            merged.error(
+                (document, (*base, position)),
+                ("name",),
+                f"tab {tab.name!r} appears twice in form {form!r}",
+                "rename one; an extend_form adds sections to an existing tab "
+                "under sections: {<tab>: [...]}",
+            )
+            continue
+        tab_names.add(tab.name)
+        sections = _place_sections(
+            merged,
+            form,
+            tab.name,
+            tab.sections,
+            (document, (*base, position, "sections")),
+            section_names,
+        )
+        placed.append(tab.model_copy(update={"sections": sections}))
+    return placed
+
+
+def _names(form: FormDef) -> tuple[set[str], set[str]]:
+    """The tab and section names a form already uses (extensions must not reuse them)."""
+    return (
+        {tab.name for tab in form.tabs},
+        {section.name for tab in form.tabs for section in tab.sections},
+    )
+
+
 def _merge_forms(merged: Merged, source: SolutionSource, closure: set[str]) -> None:
     for sourced in source.forms:
         form = sourced.model
@@ -263,12 +354,12 @@ def _merge_forms(merged: Merged, source: SolutionSource, closure: set[str]) -> N
                 f"see {first.file}; to add to it, write 'extend_form: {form.form}'",
             )
             continue
-        merged.forms[form.form] = form
+        merged.form_solution[form.form] = source.name
         merged.origins[("form", form.form)] = (sourced.document, ())
-        for t, tab in enumerate(form.tabs):
-            for s, section in enumerate(tab.sections):
-                key = ("section", form.form, tab.name, section.name)
-                merged.origins[key] = (sourced.document, ("tabs", t, "sections", s))
+        placed = _place_tabs(
+            merged, form.form, form.tabs, (sourced.document, ("tabs",)), (set(), set())
+        )
+        merged.forms[form.form] = form.model_copy(update={"tabs": placed})
     for sourced_extension in source.form_extensions:
         extension = sourced_extension.model
         document = sourced_extension.document
@@ -281,6 +372,17 @@ def _merge_forms(merged: Merged, source: SolutionSource, closure: set[str]) -> N
                 did_you_mean(extension.extend_form, merged.forms),
             )
             continue
+        owner = merged.form_solution[extension.extend_form]
+        if owner not in closure:
+            merged.error(
+                (document, ("extend_form",)),
+                (),
+                f"form {extension.extend_form!r} belongs to solution {owner!r}, "
+                f"which {source.name!r} does not depend on",
+                f"add '{owner}' to depends in solution.yaml",
+            )
+            continue
+        names = _names(target)
         tabs: list[TabDef] = list(target.tabs)
         tab_names = [t.name for t in tabs]
         for tab_name, sections in extension.sections.items():
@@ -293,14 +395,17 @@ def _merge_forms(merged: Merged, source: SolutionSource, closure: set[str]) -> N
                 )
                 continue
             position = tab_names.index(tab_name)
-            for s, section in enumerate(sections):
-                key = ("section", extension.extend_form, tab_name, section.name)
-                merged.origins[key] = (document, ("sections", tab_name, s))
-            new_sections: list[SectionDef] = [*tabs[position].sections, *sections]
+            added = _place_sections(
+                merged,
+                extension.extend_form,
+                tab_name,
+                sections,
+                (document, ("sections", tab_name)),
+                names[1],
+            )
+            new_sections: list[SectionDef] = [*tabs[position].sections, *added]
             tabs[position] = tabs[position].model_copy(update={"sections": new_sections})
-        for t, tab in enumerate(extension.tabs):
-            for s, section in enumerate(tab.sections):
-                key = ("section", extension.extend_form, tab.name, section.name)
-                merged.origins[key] = (document, ("tabs", t, "sections", s))
-        tabs.extend(extension.tabs)
+        tabs.extend(
+            _place_tabs(merged, extension.extend_form, extension.tabs, (document, ("tabs",)), names)
+        )
         merged.forms[extension.extend_form] = target.model_copy(update={"tabs": tabs})

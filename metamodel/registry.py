@@ -30,6 +30,7 @@ from .schema import (
     SolutionManifest,
     ViewDef,
 )
+from .scopes import InverseRelation, inverse_relations
 from .solution import SolutionSource, Sourced, load_solution
 from .validate import TEXT_KINDS, validate
 
@@ -98,6 +99,15 @@ class Registry:
                 f"unknown relation {name!r} on {entity!r}" + (f" ({hint})" if hint else "")
             ) from None
 
+    def inverses(self, entity: str) -> dict[str, InverseRelation]:
+        """Other entities' many-to-many relations, by the ``inverse`` name ``entity`` sees.
+
+        A contact's form lists ``opportunities`` through ``opportunity.contacts``
+        (``inverse: opportunities``); the relation itself is declared once.
+        """
+        self.entity(entity)  # raises with a suggestion
+        return inverse_relations(self.entities, entity)
+
     def many_to_many(self) -> list[tuple[str, str, ManyToManyRelation]]:
         """Every declared N:N relation as (entity, relation name, definition)."""
         return [
@@ -114,26 +124,52 @@ class Registry:
         raise KeyError(f"unknown solution {name!r}")
 
 
+def _english(label: Mapping[str, str] | None, name: str) -> dict[str, str]:
+    """``label`` with an English text, humanized from ``name`` when none was written.
+
+    English is the language every other one falls back to, so a label translated
+    only through i18n files (``{fr: Nom complet}``) must still get one.
+    """
+    if label and "en" in label:
+        return dict(label)
+    return {"en": humanize(name), **(label or {})}
+
+
+def _plural(label: str) -> str:
+    if label.endswith(("s", "x", "ch", "sh")):
+        return label + "es"
+    if label.endswith("y") and label[-2:-1] not in tuple("aeiou"):
+        return label[:-1] + "ies"
+    return label + "s"
+
+
+def _field_with_labels(name: str, definition: FieldDef) -> FieldDef:
+    update: dict[str, Any] = {"label": _english(definition.label, name)}
+    options: list[ChoiceOption] | None = getattr(definition, "options", None)
+    if options is not None:
+        update["options"] = [
+            o.model_copy(update={"label": _english(o.label, o.value)}) for o in options
+        ]
+    return definition.model_copy(update=update)
+
+
+def _relation_with_labels(name: str, relation: RelationDef) -> RelationDef:
+    update: dict[str, Any] = {"label": _english(relation.label, name)}
+    if isinstance(relation, ManyToManyRelation):
+        update["fields"] = {n: _field_with_labels(n, f) for n, f in relation.fields.items()}
+    return relation.model_copy(update=update)
+
+
 def _with_labels(entity: EntityDef) -> EntityDef:
     """Fill in default labels and the primary field, so consumers never guess."""
-    fields: dict[str, FieldDef] = {}
-    for name, definition in entity.fields.items():
-        update: dict[str, Any] = {}
-        if not definition.label:
-            update["label"] = {"en": humanize(name)}
-        options = getattr(definition, "options", None)
-        if options is not None:
-            update["options"] = [
-                o if o.label else o.model_copy(update={"label": {"en": humanize(o.value)}})
-                for o in options
-            ]
-        fields[name] = definition.model_copy(update=update) if update else definition
-    update_entity: dict[str, Any] = {"fields": fields}
-    if not entity.label:
-        update_entity["label"] = {"en": humanize(entity.entity)}
-    if not entity.plural:
-        label = (entity.label or {}).get("en") or humanize(entity.entity)
-        update_entity["plural"] = {"en": label + ("es" if label.endswith("s") else "s")}
+    label = _english(entity.label, entity.entity)
+    update_entity: dict[str, Any] = {
+        "label": label,
+        "fields": {n: _field_with_labels(n, f) for n, f in entity.fields.items()},
+        "relations": {n: _relation_with_labels(n, r) for n, r in entity.relations.items()},
+    }
+    if not entity.plural or "en" not in entity.plural:
+        update_entity["plural"] = {"en": _plural(label["en"]), **(entity.plural or {})}
     if entity.primary_field is None:
         if "name" in entity.fields and entity.fields["name"].type in TEXT_KINDS:
             update_entity["primary_field"] = "name"

@@ -19,8 +19,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .types import (
     FORMULA_RETURN_TYPES,
@@ -33,17 +35,27 @@ from .types import (
     SortDirection,
     ValueType,
     identifier_problem,
+    identifier_suggestion,
 )
 
 
 def _check_identifier(value: str) -> str:
     problem = identifier_problem(value)
     if problem:
-        raise ValueError(problem)
+        # A custom error type carries the suggestion through to the located error.
+        raise PydanticCustomError(
+            "identifier",
+            "{problem}",
+            {"problem": problem, "suggestion": identifier_suggestion(value)},
+        )
     return value
 
 
 Identifier = Annotated[str, AfterValidator(_check_identifier)]
+
+#: A yes/no setting. Only true and false: the YAML reader keeps ``yes``/``no``/``on``/
+#: ``off`` as text, and this keeps pydantic from turning that text back into a bool.
+Flag = StrictBool
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -105,11 +117,11 @@ class _FieldBase(Model):
     label: I18nText | None = None
     help: I18nText | None = None
     description: str | None = None
-    required: bool = False
-    unique: bool = False
-    indexed: bool = False
-    searchable: bool = False
-    read_only: bool = False
+    required: Flag = False
+    unique: Flag = False
+    indexed: Flag = False
+    searchable: Flag = False
+    read_only: Flag = False
     renamed_from: Identifier | None = None
 
 
@@ -200,7 +212,7 @@ class MoneyField(_Bounded):
 
 class BooleanField(_FieldBase):
     type: Literal[FieldKind.BOOLEAN]
-    default: bool | None = None
+    default: Flag | None = None
 
 
 class DateField(_FieldBase):
@@ -441,7 +453,8 @@ class ManyToManyRelation(Model):
     type: Literal[RelationKind.MANY_TO_MANY]
     target: Identifier
     label: I18nText | None = None
-    #: The name this relation has on the target's side (default: this entity's plural name).
+    #: The name this relation has on the target's side (a contact's ``opportunities``),
+    #: usable there in related lists; without it the relation is seen from this side only.
     inverse: Identifier | None = None
     #: Fields stored on each link (e.g. a contact's role in an opportunity).
     fields: dict[Identifier, FieldDef] = Field(default_factory=dict)
@@ -454,7 +467,7 @@ class IndexDef(Model):
     """An index over one or more fields; a plain list is shorthand for ``fields``."""
 
     fields: list[Identifier] = Field(min_length=1)
-    unique: bool = False
+    unique: Flag = False
     name: Identifier | None = None
 
     @model_validator(mode="before")
@@ -510,7 +523,7 @@ class FormFieldRef(Model):
     label: I18nText | None = None
     visible_if: str | None = None
     required_if: str | None = None
-    read_only: bool = False
+    read_only: Flag = False
 
     @model_validator(mode="before")
     @classmethod
@@ -556,7 +569,7 @@ class FormDef(Model):
     entity: Identifier
     label: I18nText | None = None
     kind: Literal["main", "quick_create"] = "main"
-    default: bool = False
+    default: Flag = False
     tabs: list[TabDef] = Field(min_length=1)
 
 
@@ -608,7 +621,7 @@ class ViewDef(Model):
     columns: list[ViewColumn] = Field(min_length=1)
     filter: str | None = None
     sort: list[SortDef] = Field(default_factory=list)
-    default: bool = False
+    default: Flag = False
     page_size: int = Field(default=50, ge=1, le=500)
 
 
@@ -625,8 +638,8 @@ class EntityPermissions(Model):
 
 
 class FieldPermission(Model):
-    read: bool = True
-    update: bool = True
+    read: Flag = True
+    update: Flag = True
 
 
 class RowRule(Model):
@@ -649,7 +662,7 @@ class RoleDef(Model):
     label: I18nText | None = None
     description: str | None = None
     #: A system administrator bypasses scopes (but is still audited).
-    admin: bool = False
+    admin: Flag = False
     entities: dict[Identifier, EntityPermissions] = Field(default_factory=dict)
     #: Keyed ``entity.field``.
     fields: dict[str, FieldPermission] = Field(default_factory=dict)
@@ -695,7 +708,7 @@ class DataFile(Model):
     """
 
     entity: Identifier
-    demo: bool = True
+    demo: Flag = True
     records: list[dict[str, Any]] = Field(default_factory=list)
 
 

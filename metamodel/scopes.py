@@ -14,6 +14,7 @@ from .schema import (
     FieldDef,
     FormulaField,
     LookupField,
+    ManyToManyRelation,
     MultiChoiceField,
     RollupField,
 )
@@ -44,6 +45,40 @@ KIND_VALUE_TYPES: dict[FieldKind, ValueType] = {
 def relation_target(entity: EntityDef, relation: str) -> str | None:
     found = entity.relations.get(relation)
     return None if found is None else found.target
+
+
+@dataclass(frozen=True)
+class InverseRelation:
+    """A many-to-many relation seen from its target's side, by its ``inverse`` name.
+
+    ``opportunity.contacts`` with ``inverse: opportunities`` lets a contact's form list
+    its opportunities. The relation (and its junction table) is declared once, on
+    ``entity``; the inverse is a second name for it, not a second relation.
+    """
+
+    entity: str
+    relation: str
+    definition: ManyToManyRelation
+
+    @property
+    def target(self) -> str:
+        """The entity whose records the inverse lists (the declaring entity)."""
+        return self.entity
+
+
+def inverse_relations(entities: Mapping[str, EntityDef], entity: str) -> dict[str, InverseRelation]:
+    """The inverse names other entities' many-to-many relations give ``entity``."""
+    found: dict[str, InverseRelation] = {}
+    for declaring in entities.values():
+        for name, relation in declaring.relations.items():
+            if (
+                isinstance(relation, ManyToManyRelation)
+                and relation.target == entity
+                and relation.inverse is not None
+                and relation.inverse not in found
+            ):
+                found[relation.inverse] = InverseRelation(declaring.entity, name, relation)
+    return found
 
 
 def field_value_type(

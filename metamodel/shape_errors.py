@@ -94,11 +94,17 @@ def _clean(message: str) -> str:
 
 
 def _translate(
-    error: ErrorDetails, root: type[BaseModel], document: Document, base: YamlPath
+    error: ErrorDetails,
+    root: type[BaseModel],
+    document: Document,
+    base: YamlPath,
+    data: Any = None,
 ) -> MetamodelError:
+    """One pydantic error as a located metamodel error; ``data`` is what was validated."""
     loc = tuple(error["loc"])
     kind = error["type"]
-    path = (*base, *_data_path(_subtree(document.data, base), loc))
+    validated = _subtree(document.data, base) if data is None else data
+    path = (*base, *_data_path(validated, loc))
     suggestion: str | None = None
     message = _clean(error["msg"])
     at_key = False
@@ -140,6 +146,21 @@ def _translate(
         given = error.get("input")
         message = f"{given!r} is not allowed here"
         suggestion = did_you_mean(str(given), [e for e in expected if e])
+    elif kind == "identifier":
+        context = error.get("ctx") or {}
+        suggestion = context.get("suggestion")
+        at_key = loc[-1:] == ("[key]",)
+    elif kind == "string_type":
+        given = error.get("input")
+        message = f"expected text, not {given!r}"
+        suggestion = (
+            "put it in quotes; YAML reads unquoted numbers and dates as numbers and dates"
+            if given is not None
+            else None
+        )
+    elif kind in ("bool_type", "bool_parsing"):
+        message = f"expected true or false, not {error.get('input')!r}"
+        suggestion = "yes, no, on and off are read as text here; write true or false"
     elif loc and loc[-1] == "[key]":
         at_key = True
     location = document.locate(path, key=at_key)
@@ -163,18 +184,40 @@ M = TypeVar("M", bound=BaseModel)
 
 
 #: Containers whose entries are independent: a broken entry is dropped and the rest
-#: still validated, so one bad field does not hide the errors of the others.
+#: still validated, so one bad field (or form field, option, record…) does not hide
+#: the errors of the others, nor take its siblings down with it.
 _PRUNABLE = frozenset(
-    {"fields", "relations", "indexes", "tabs", "columns", "sort", "records", "rules", "options"}
+    {
+        "entities",
+        "fields",
+        "relations",
+        "indexes",
+        "tabs",
+        "sections",
+        "related",
+        "columns",
+        "sort",
+        "records",
+        "rules",
+        "options",
+    }
 )
 
 
+class _Hole:
+    """Stands in for a pruned list item until the list is compacted."""
+
+
+_HOLE = _Hole()
+
+
 def _prune(data: Any, loc: tuple[str | int, ...]) -> bool:
-    """Remove the entry holding the error at ``loc``; False if nothing could be removed."""
+    """Remove the innermost entry holding the error at ``loc``; False if none could be."""
     path = _data_path(data, loc)
     cut = 1
-    if len(path) >= 2 and path[0] in _PRUNABLE:
-        cut = 2
+    for index in range(1, len(path)):
+        if isinstance(path[index - 1], str) and path[index - 1] in _PRUNABLE:
+            cut = index + 1
     target = path[:cut]
     if not target:
         return False
@@ -186,16 +229,16 @@ def _prune(data: Any, loc: tuple[str | int, ...]) -> bool:
         del parent[last]
         return True
     if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
-        parent[last] = None
+        parent[last] = _HOLE
         return True
     return False
 
 
 def _drop_holes(data: Any) -> Any:
-    for key in _PRUNABLE:
-        value = data.get(key) if isinstance(data, dict) else None
-        if isinstance(value, list):
-            data[key] = [item for item in value if item is not None]
+    if isinstance(data, dict):
+        return {key: _drop_holes(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_drop_holes(item) for item in data if item is not _HOLE]
     return data
 
 
@@ -217,8 +260,35 @@ def validate_model(
     for _ in range(3):
         if not all(_prune(pruned, tuple(e["loc"])) for e in first.errors()):
             return None, errors
+        pruned = _drop_holes(pruned)
         try:
-            return model.model_validate(_drop_holes(pruned)), errors
+            return model.model_validate(pruned), errors
         except ValidationError as again:
+            # Checks of a whole model (a manifest's version, say) only run once its
+            # keys are valid, so a retry can find problems the first pass could not.
             first = again
+            errors.extend(_located(again, model, document, base, pruned, errors))
     return None, errors
+
+
+def _located(
+    exc: ValidationError,
+    root: type[BaseModel],
+    document: Document,
+    base: YamlPath,
+    data: Any,
+    known: list[MetamodelError],
+) -> list[MetamodelError]:
+    """Errors of a retry on pruned ``data``, located in ``document``; new ones only."""
+    seen = {(e.location, e.message) for e in known}
+    original = _subtree(document.data, base)
+    found: list[MetamodelError] = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        if error["type"] == "missing" and len(_data_path(original, loc)) == len(loc):
+            continue  # written, but pruned for its own (already reported) error
+        located = _translate(error, root, document, base, data)
+        if (located.location, located.message) not in seen:
+            seen.add((located.location, located.message))
+            found.append(located)
+    return found

@@ -8,6 +8,7 @@ you through, never a string hunted across files.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Final
 
@@ -214,4 +215,23 @@ def identifier_problem(name: str) -> str | None:
         )
     if name in RESERVED_WORDS:
         return f"{name!r} is a reserved word"
+    return None
+
+
+def identifier_suggestion(name: str) -> str | None:
+    """How to fix the problem :func:`identifier_problem` found in ``name``."""
+    if not IDENTIFIER_RE.match(name):
+        # Accents are dropped ("Étape" -> "etape"); other scripts leave nothing to suggest.
+        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        cleaned = re.sub(r"[^a-z0-9_]+", "_", ascii_name.strip().lower()).strip("_")
+        cleaned = re.sub(r"^[^a-z]+", "", cleaned)
+        if cleaned and IDENTIFIER_RE.match(cleaned) and "__" not in cleaned:
+            return f"write it as {cleaned!r}"
+        return "for example 'close_date'"
+    if "__" in name:
+        return f"write it as {re.sub(r'_+', '_', name)!r}"
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+        return f"shorten it to {MAX_IDENTIFIER_BYTES} bytes or fewer"
+    if name in RESERVED_WORDS:
+        return "choose another name; keywords of SQL and of the expression language are reserved"
     return None

@@ -1,21 +1,23 @@
 """Cross-checks over the merged metadata: every reference resolves, every expression types.
 
 Each check appends a located error (file:line:column, YAML path, what, suggestion)
-and carries on, so one run of ``xrm check`` reports everything that is wrong.
+and carries on, so one run of ``xrm check`` reports everything that is wrong. This
+module checks the entities themselves (fields, relations, indexes, formulas);
+:mod:`.surface_checks` checks forms, views, roles and translations, and
+:mod:`.data_checks` the records of data files.
 """
 
 from __future__ import annotations
 
-from .errors import MetamodelError, YamlPath, did_you_mean
-from .expression_types import Scope, check
-from .expressions import ExpressionError, FieldRef, field_refs, parse
+from .checker import GENERATED_KINDS, TEXT_KINDS, UNSORTABLE_KINDS, Checker, refs, written
+from .data_checks import check_data
+from .errors import YamlPath, did_you_mean
+from .expressions import ExpressionError
 from .merge import Merged, Origin
 from .schema import (
     JUNCTION_FIELD_KINDS,
-    LANGUAGE_RE,
     EntityDef,
     FieldDef,
-    FormDef,
     FormulaField,
     LookupField,
     ManyToManyRelation,
@@ -24,77 +26,22 @@ from .schema import (
     PolymorphicLookupField,
     RollupField,
 )
-from .scopes import EntityScope, ParamEntityScope, field_value_type, resolve_path
-from .system_fields import USER_ENTITY
+from .scopes import EntityScope, field_value_type, inverse_relations, resolve_path
+from .surface_checks import check_surface
 from .types import (
     COMPUTED_KINDS,
     GENERATED_SEPARATOR,
-    MAX_IDENTIFIER_BYTES,
     NUMERIC_TYPES,
     SYSTEM_FIELDS,
     Aggregate,
-    FieldKind,
     ValueType,
 )
 
-#: Kinds whose values are text, so they can be searched and be a primary field.
-TEXT_KINDS = frozenset(
-    {
-        FieldKind.STRING,
-        FieldKind.TEXT,
-        FieldKind.EMAIL,
-        FieldKind.PHONE,
-        FieldKind.URL,
-        FieldKind.AUTONUMBER,
-    }
-)
-#: Kinds that have no single sortable column (and cannot be indexed).
-UNSORTABLE_KINDS = frozenset({FieldKind.MULTICHOICE, FieldKind.POLYMORPHIC_LOOKUP, FieldKind.FILE})
+__all__ = ["GENERATED_KINDS", "TEXT_KINDS", "UNSORTABLE_KINDS", "validate"]
 
 
-class _Validator:
-    def __init__(self, merged: Merged) -> None:
-        self.m = merged
-        self.entities = merged.entities
-
-    # -------------------------------------------------------------- helpers
-
-    def expression(
-        self,
-        origin: Origin,
-        sub: YamlPath,
-        text: str,
-        scope: Scope,
-        expect: ValueType | None,
-    ) -> list[FieldRef]:
-        """Parse and type-check one expression; report a located error if it fails."""
-        document, base = origin
-        path = (*base, *sub)
-        try:
-            checked = check(parse(text), scope, expect=expect)
-        except ExpressionError as exc:
-            location = document.locate_in_text(path, exc.pos)
-            message = f"in expression {text!r}: {exc.message}"
-            self.m.errors.append(MetamodelError(location, path, message, exc.suggestion))
-            return []
-        return checked.fields
-
-    def entity_ref(self, origin: Origin, sub: YamlPath, name: str, what: str = "entity") -> bool:
-        if name in self.entities:
-            return True
-        self.m.error(origin, sub, f"unknown {what} {name!r}", did_you_mean(name, self.entities))
-        return False
-
-    def long_name(self, origin: Origin, sub: YamlPath, generated: str, what: str) -> None:
-        size = len(generated.encode())
-        if size > MAX_IDENTIFIER_BYTES:
-            self.m.key_error(
-                origin,
-                sub,
-                f"the generated {what} name {generated!r} is {size} bytes; "
-                f"PostgreSQL allows {MAX_IDENTIFIER_BYTES}",
-                "shorten the names involved",
-            )
+class _EntityChecks(Checker):
+    """Fields, relations, indexes and formulas of every merged entity."""
 
     # --------------------------------------------------------------- entities
 
@@ -107,18 +54,26 @@ class _Validator:
         origin = self.m.origin("entity", entity.entity)
         if entity.primary_field is not None:
             primary = entity.fields.get(entity.primary_field)
-            if primary is None:
+            if primary is None and self.m.is_broken(entity.entity, entity.primary_field):
+                pass
+            elif primary is None:
                 self.m.error(
                     origin,
                     ("primary_field",),
                     f"primary_field {entity.primary_field!r} is not a field of {entity.entity!r}",
                     did_you_mean(entity.primary_field, entity.fields),
                 )
-            elif primary.type not in TEXT_KINDS:
+            elif primary.type not in TEXT_KINDS and not (
+                # A computed display name ("first last") is what people search and pick.
+                isinstance(primary, FormulaField) and primary.returns is ValueType.STRING
+            ):
                 self.m.error(
                     origin,
                     ("primary_field",),
-                    f"primary_field must be a text field, not {primary.type.value}",
+                    "primary_field must be a text field or a formula returning string, "
+                    f"not {primary.type.value}",
+                    did_you_mean(entity.primary_field, _display_fields(entity))
+                    or "point it at a string field, or add a formula that builds the name",
                 )
         for name, field in entity.fields.items():
             if name in SYSTEM_FIELDS:
@@ -128,14 +83,17 @@ class _Validator:
             self.relation(entity, name, relation)
         for index, definition in enumerate(entity.indexes):
             index_origin = self.m.origin("index", entity.entity, str(index))
+            # `- [stage, close_date]` is shorthand for `- {fields: [stage, close_date]}`.
+            shorthand = isinstance(written(index_origin), list)
             for position, field_name in enumerate(definition.fields):
-                self.stored_field(entity, field_name, index_origin, ("fields", position), "indexed")
+                sub: YamlPath = (position,) if shorthand else ("fields", position)
+                self.stored_field(entity, field_name, index_origin, sub, "indexed")
 
     def stored_field(
         self, entity: EntityDef, name: str, origin: Origin, sub: YamlPath, verb: str
     ) -> None:
         field = entity.fields.get(name)
-        if name == "id":
+        if name == "id" or self.m.is_broken(entity.entity, name):
             return
         if field is None:
             self.m.error(
@@ -181,8 +139,14 @@ class _Validator:
                 ("searchable",),
                 f"only text fields can be searchable, not {field.type.value}",
             )
-        if field.unique and field.type in UNSORTABLE_KINDS:
-            self.m.error(origin, ("unique",), f"a {field.type.value} field cannot be unique")
+        for flag in ("unique", "indexed"):
+            if getattr(field, flag) and field.type in UNSORTABLE_KINDS:
+                self.m.error(
+                    origin,
+                    (flag,),
+                    f"a {field.type.value} field cannot be {flag}",
+                    f"remove {flag}: true",
+                )
         if field.renamed_from is not None and field.renamed_from in entity.fields:
             self.m.error(
                 origin,
@@ -193,6 +157,8 @@ class _Validator:
 
     def rollup(self, entity: EntityDef, field: RollupField, origin: Origin) -> None:
         relation = entity.relations.get(field.relation)
+        if relation is None and self.m.is_broken(entity.entity, field.relation):
+            return
         if relation is None:
             self.m.error(
                 origin,
@@ -207,7 +173,9 @@ class _Validator:
             return
         if field.field is not None:
             aggregated = target.fields.get(field.field)
-            if aggregated is None:
+            if aggregated is None and self.m.is_broken(target.entity, field.field):
+                pass
+            elif aggregated is None:
                 self.m.error(
                     origin,
                     ("field",),
@@ -258,7 +226,9 @@ class _Validator:
                 if (isinstance(f, LookupField) and f.target == entity.entity)
                 or (isinstance(f, PolymorphicLookupField) and entity.entity in f.targets)
             ]
-            if back is None:
+            if back is None and self.m.is_broken(target.entity, relation.field):
+                pass
+            elif back is None:
                 self.m.error(
                     origin,
                     ("field",),
@@ -289,14 +259,24 @@ class _Validator:
                     self.m.key_error(
                         origin, ("fields", field_name), f"{field_name!r} is reserved on links"
                     )
-            if relation.inverse is not None and (
-                relation.inverse in target.fields or relation.inverse in target.relations
-            ):
+            if relation.inverse is None:
+                return
+            first = inverse_relations(self.entities, relation.target)[relation.inverse]
+            if relation.inverse in target.fields or relation.inverse in target.relations:
                 self.m.error(
                     origin,
                     ("inverse",),
                     f"{relation.target!r} already has a field or relation "
                     f"named {relation.inverse!r}",
+                    "choose another inverse name",
+                )
+            elif (first.entity, first.relation) != (entity.entity, name):
+                self.m.error(
+                    origin,
+                    ("inverse",),
+                    f"{first.entity}.{first.relation} already gives {relation.target!r} "
+                    f"a relation named {relation.inverse!r}",
+                    "choose another inverse name",
                 )
 
     def formula_cycles(self) -> None:
@@ -307,10 +287,10 @@ class _Validator:
                     continue
                 edges: list[tuple[str, str]] = []
                 try:
-                    refs = _refs(field.expression)
+                    paths = refs(field.expression)
                 except ExpressionError:
                     continue
-                for ref in refs:
+                for ref in paths:
                     try:
                         resolved, target = resolve_path(self.entities, entity.entity, ref, 0)
                     except ExpressionError:
@@ -341,222 +321,20 @@ class _Validator:
         for node in graph:
             visit(node, [])
 
-    # ------------------------------------------------------------- forms/views
 
-    def field_on(
-        self, origin: Origin, sub: YamlPath, entity: EntityDef, name: str, *, dotted: bool
-    ) -> bool:
-        """Check a field name (optionally a dotted lookup path) on ``entity``."""
-        path = tuple(name.split(".")) if dotted else (name,)
-        try:
-            resolve_path(self.entities, entity.entity, path, 0)
-        except ExpressionError as exc:
-            self.m.error(origin, sub, exc.message, exc.suggestion)
-            return False
-        return True
-
-    def forms(self) -> None:
-        for form in self.m.forms.values():
-            self.form(form)
-
-    def form(self, form: FormDef) -> None:
-        origin = self.m.origin("form", form.form)
-        if not self.entity_ref(origin, ("entity",), form.entity):
-            return
-        entity = self.entities[form.entity]
-        scope = EntityScope(self.entities, entity.entity)
-        seen: dict[str, str] = {}
-        for tab in form.tabs:
-            for section in tab.sections:
-                section_origin = self.m.origin("section", form.form, tab.name, section.name)
-                if section.visible_if:
-                    self.expression(
-                        section_origin,
-                        ("visible_if",),
-                        section.visible_if,
-                        scope,
-                        ValueType.BOOLEAN,
-                    )
-                for position, ref in enumerate(section.fields):
-                    sub: YamlPath = ("fields", position)
-                    if not self.field_on(section_origin, sub, entity, ref.field, dotted=False):
-                        continue
-                    if ref.field in seen:
-                        self.m.error(
-                            section_origin,
-                            sub,
-                            f"field {ref.field!r} is already on this form "
-                            f"(section {seen[ref.field]!r})",
-                        )
-                    seen[ref.field] = section.name
-                    for key in ("visible_if", "required_if"):
-                        text = getattr(ref, key)
-                        if text:
-                            self.expression(
-                                section_origin, (*sub, key), text, scope, ValueType.BOOLEAN
-                            )
-                for position, related in enumerate(section.related):
-                    sub = ("related", position)
-                    relation = entity.relations.get(related.relation)
-                    if relation is None:
-                        self.m.error(
-                            section_origin,
-                            sub,
-                            f"{entity.entity!r} has no relation {related.relation!r}",
-                            did_you_mean(related.relation, entity.relations),
-                        )
-                        continue
-                    target = self.entities.get(relation.target)
-                    if target is not None:
-                        for c, column in enumerate(related.columns):
-                            self.field_on(
-                                section_origin, (*sub, "columns", c), target, column, dotted=True
-                            )
-                    if related.view is not None:
-                        view = self.m.views.get(related.view)
-                        if view is None or view.entity != relation.target:
-                            self.m.error(
-                                section_origin,
-                                (*sub, "view"),
-                                f"no view {related.view!r} on {relation.target!r}",
-                                did_you_mean(
-                                    related.view,
-                                    [
-                                        v.view
-                                        for v in self.m.views.values()
-                                        if v.entity == relation.target
-                                    ],
-                                ),
-                            )
-
-    def views(self) -> None:
-        for view in self.m.views.values():
-            origin = self.m.origin("view", view.view)
-            if not self.entity_ref(origin, ("entity",), view.entity):
-                continue
-            entity = self.entities[view.entity]
-            for position, column in enumerate(view.columns):
-                self.field_on(origin, ("columns", position), entity, column.field, dotted=True)
-            for position, sort in enumerate(view.sort):
-                sub: YamlPath = ("sort", position)
-                if self.field_on(origin, sub, entity, sort.field, dotted=True):
-                    _, field = resolve_path(
-                        self.entities, entity.entity, tuple(sort.field.split(".")), 0
-                    )
-                    if field is not None and field.type in UNSORTABLE_KINDS:
-                        self.m.error(origin, sub, f"cannot sort by a {field.type.value} field")
-            if view.filter:
-                scope = ParamEntityScope(self.entities, entity.entity, {"user": USER_ENTITY})
-                self.expression(origin, ("filter",), view.filter, scope, ValueType.BOOLEAN)
-
-    # ------------------------------------------------------------------ roles
-
-    def roles(self) -> None:
-        for role in self.m.roles.values():
-            origin = self.m.origin("role", role.role)
-            for name in role.entities:
-                self.entity_ref((origin[0], ("entities",)), (name,), name)
-            for key in role.fields:
-                sub: YamlPath = ("fields", key)
-                entity_name, _, field_name = key.partition(".")
-                if not field_name:
-                    self.m.key_error(origin, sub, f"{key!r} must be written entity.field")
-                    continue
-                if self.entity_ref(origin, sub, entity_name):
-                    self.field_on(origin, sub, self.entities[entity_name], field_name, dotted=False)
-            for position, rule in enumerate(role.rules):
-                sub = ("rules", position)
-                if not self.entity_ref(origin, (*sub, "entity"), rule.entity):
-                    continue
-                scope = ParamEntityScope(self.entities, rule.entity, {"user": USER_ENTITY})
-                for action in ("read", "update", "delete"):
-                    text = getattr(rule, action)
-                    if text:
-                        self.expression(origin, (*sub, action), text, scope, ValueType.BOOLEAN)
-
-    # ---------------------------------------------------------- data & i18n
-
-    def data(self) -> None:
-        for _, sourced in self.m.data:
-            origin: Origin = (sourced.document, ())
-            data = sourced.model
-            if not self.entity_ref(origin, ("entity",), data.entity):
-                continue
-            entity = self.entities[data.entity]
-            writable = {n for n, f in entity.fields.items() if f.type not in COMPUTED_KINDS}
-            for position, record in enumerate(data.records):
-                for key in record:
-                    if key in ("ref", "id") or key in writable:
-                        continue
-                    field = entity.fields.get(key)
-                    message = (
-                        f"{key!r} is computed and cannot be loaded"
-                        if field is not None
-                        else f"unknown field {key!r} on {entity.entity!r}"
-                    )
-                    self.m.key_error(
-                        origin,
-                        ("records", position, key),
-                        message,
-                        None if field is not None else did_you_mean(key, writable),
-                    )
-
-    def translations(self) -> None:
-        for lang, sourced in self.m.translations:
-            origin: Origin = (sourced.document, ())
-            if not LANGUAGE_RE.match(lang):
-                self.m.error(origin, (), f"i18n file name {lang!r} is not a language code")
-            for name, translation in sourced.model.entities.items():
-                sub: YamlPath = ("entities", name)
-                if not self.entity_ref(origin, sub, name):
-                    continue
-                entity = self.entities[name]
-                for field_name in translation.fields:
-                    if field_name not in entity.fields:
-                        self.m.key_error(
-                            origin,
-                            (*sub, "fields", field_name),
-                            f"unknown field {field_name!r} on {name!r}",
-                            did_you_mean(field_name, entity.fields),
-                        )
-                for field_name, options in translation.options.items():
-                    field = entity.fields.get(field_name)
-                    if not hasattr(field, "option_values"):
-                        self.m.key_error(
-                            origin,
-                            (*sub, "options", field_name),
-                            f"{field_name!r} is not a choice field of {name!r}",
-                        )
-                        continue
-                    values = field.option_values()  # type: ignore[union-attr]
-                    for value in options:
-                        if value not in values:
-                            self.m.key_error(
-                                origin,
-                                (*sub, "options", field_name, value),
-                                f"{value!r} is not an option of {name}.{field_name}",
-                                did_you_mean(value, values),
-                            )
-                for relation in translation.relations:
-                    if relation not in entity.relations:
-                        self.m.key_error(
-                            origin,
-                            (*sub, "relations", relation),
-                            f"unknown relation {relation!r} on {name!r}",
-                            did_you_mean(relation, entity.relations),
-                        )
-
-
-def _refs(text: str) -> list[tuple[str, ...]]:
-    return [ref.path for ref in field_refs(parse(text))]
+def _display_fields(entity: EntityDef) -> list[str]:
+    """Fields that may be an entity's primary field (its display name)."""
+    return [
+        name
+        for name, field in entity.fields.items()
+        if field.type in TEXT_KINDS
+        or (isinstance(field, FormulaField) and field.returns is ValueType.STRING)
+    ]
 
 
 def validate(merged: Merged) -> None:
     """Run every cross-check, appending located errors to ``merged.errors``."""
-    validator = _Validator(merged)
-    validator.entities_()
-    validator.forms()
-    validator.views()
-    validator.roles()
-    validator.data()
-    validator.translations()
+    checks = _EntityChecks(merged)
+    checks.entities_()
+    check_surface(merged)
+    check_data(merged)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import check
+from . import check, migrate, plan, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     check.register(commands)
+    plan.register(commands)
+    migrate.register(commands)
+    serve.register(commands)
     return parser
 
 
