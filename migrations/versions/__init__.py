@@ -1,0 +1,1 @@
+"""Revisions of the platform's system tables, oldest first (``0001_…``)."""
