@@ -231,14 +231,15 @@ def _translate(merged: Merged) -> dict[str, dict[str, str]]:
     return strings
 
 
-def _version(registry: Registry) -> str:
+def registry_version(registry: Registry) -> str:
+    """The content hash of a registry's metadata (what ``Registry.version`` holds)."""
     payload = {
         "solutions": [s.model_dump(mode="json") for s in registry.solutions],
         "entities": {k: v.model_dump(mode="json") for k, v in sorted(registry.entities.items())},
         "forms": {k: v.model_dump(mode="json") for k, v in sorted(registry.forms.items())},
         "views": {k: v.model_dump(mode="json") for k, v in sorted(registry.views.items())},
         "roles": {k: v.model_dump(mode="json") for k, v in sorted(registry.roles.items())},
-        "strings": registry.strings,
+        "strings": {lang: dict(texts) for lang, texts in registry.strings.items()},
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -268,7 +269,7 @@ def build_registry(sources: Sequence[SolutionSource]) -> Registry:
 
 
 def _replace_version(registry: Registry) -> Registry:
-    return replace(registry, version=_version(registry))
+    return replace(registry, version=registry_version(registry))
 
 
 def shipped_solutions_dir() -> Path:

@@ -7,9 +7,9 @@ the routes explicitly through ``app.state`` — nothing lives in module globals.
 from __future__ import annotations
 
 import contextlib
-from html import escape
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from xrm.metamodel.registry import Registry, load_registry, pick, shipped_solutions_dir
+from xrm.platform.migrate import applied_registry
 from xrm.platform.settings import Settings
 from xrm.platform.storage.engine import create_engine
 from xrm.platform.storage.tables import StorageModel, build_storage
@@ -42,8 +43,12 @@ def solution_paths(settings: Settings) -> list[Path]:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    registry = load_registry(solution_paths(settings))
+    """Serve the metadata last applied to the database; before any, the configured folders."""
     engine = create_engine(settings.database_url)
+    with engine.connect() as connection:
+        registry = applied_registry(connection)
+    if registry is None:
+        registry = load_registry(solution_paths(settings))
     return Runtime(settings, engine, registry, build_storage(registry))
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import check, migrate, plan, serve
+from . import check, migrate, plan, serve, up
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.register(commands)
     migrate.register(commands)
     serve.register(commands)
+    up.register(commands)
     return parser
 
 

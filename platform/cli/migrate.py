@@ -7,7 +7,6 @@ metadata version change together, or the database is left exactly as it was.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 
 from xrm.platform.migrate import MigrationError, migrate
 
-from .plan import UserError, database_error, load_storage, open_database
+from .common import UserError, current_user, database_error, load_storage, open_database
 
 
 def register(commands: Any) -> None:
@@ -35,13 +34,6 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "xrm"
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         storage = load_storage(args.paths)
@@ -51,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 engine,
                 storage,
                 allow_data_loss=args.allow_data_loss,
-                applied_by=_user(),
+                applied_by=current_user(),
             )
         except MigrationError as exc:
             raise UserError(str(exc)) from exc

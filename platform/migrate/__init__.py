@@ -11,6 +11,7 @@ The public API::
 from .apply import apply_plan, migrate, migration_connection
 from .diff import plan_migration
 from .errors import BlockedByData, DataLossRefused, MigrationError, PlanOutdated
+from .history import applied_registry, applied_version
 from .plan import Plan
 from .sql import render_sql
 
@@ -20,6 +21,8 @@ __all__ = [
     "MigrationError",
     "Plan",
     "PlanOutdated",
+    "applied_registry",
+    "applied_version",
     "apply_plan",
     "migrate",
     "migration_connection",

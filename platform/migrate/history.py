@@ -17,6 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from xrm.metamodel.registry import Registry
+from xrm.metamodel.serialize import registry_from_json, registry_to_json
+from xrm.platform.storage.system_tables import build_system_tables
 from xrm.platform.storage.tables import StorageModel
 
 
@@ -123,5 +126,27 @@ def record(
                 [{"name": s.name, "version": s.version} for s in registry.solutions]
             ),
             snapshot=snapshot_of(storage).to_json(),
+            registry=registry_to_json(registry),
         )
     )
+
+
+def applied_version(connection: Connection) -> str | None:
+    """The newest applied metadata version hash: one cheap indexed query."""
+    table = build_system_tables(sa.MetaData()).metadata_version
+    if not sa.inspect(connection).has_table(table.name):
+        return None
+    return connection.execute(
+        sa.select(table.c.version).order_by(table.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def applied_registry(connection: Connection) -> Registry | None:
+    """The Registry of the newest applied version, rebuilt from the database."""
+    table = build_system_tables(sa.MetaData()).metadata_version
+    if not sa.inspect(connection).has_table(table.name):
+        return None
+    text = connection.execute(
+        sa.select(table.c.registry).order_by(table.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return None if text is None else registry_from_json(text)
