@@ -64,14 +64,16 @@ def prepare(settings: Settings, *, demo: bool) -> list[str]:
             raise UserError(str(exc)) from exc
         if not plan.empty:
             lines.append(f"database: applied {plan.summary()}")
-        with engine.connect().execution_options(**{WRITE: True}) as connection:
-            with connection.begin():
-                if _is_empty(connection, storage):
-                    repository = Repository(connection, storage, SYSTEM_ACTOR)
-                    repository.create("business_unit", {"name": "Head office", "code": "HQ"})
-                    if demo:
-                        report = load_data(repository, storage.registry, demo=True)
-                        lines.append(f"demo data: {report.total} records, {report.links} links")
+        with (
+            engine.connect().execution_options(**{WRITE: True}) as connection,
+            connection.begin(),
+        ):
+            if _is_empty(connection, storage):
+                repository = Repository(connection, storage, SYSTEM_ACTOR)
+                repository.create("business_unit", {"name": "Head office", "code": "HQ"})
+                if demo:
+                    report = load_data(repository, storage.registry, demo=True)
+                    lines.append(f"demo data: {report.total} records, {report.links} links")
     except DataLoadError as exc:
         raise UserError(f"loading data failed (nothing was loaded): {exc}") from exc
     except sa.exc.SQLAlchemyError as exc:
