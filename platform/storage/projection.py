@@ -8,17 +8,19 @@ with all their computed values is one statement, whatever the number of formulas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.expression import FromClause
 
+from xrm.metamodel.errors import did_you_mean
 from xrm.metamodel.schema import FieldDef
 from xrm.metamodel.types import COMPUTED_KINDS, ValueType
 
 from . import codec
+from .errors import QueryError
 from .sql_expressions import ExpressionCompiler, ResolvedPath
 from .sql_functions import SqlExpr
 
@@ -76,15 +78,31 @@ def _decode_include(include: _Include, row: Mapping[Any, Any]) -> Any:
 
 
 def build_projection(
-    compiler: ExpressionCompiler, entity: str, source: FromClause, include: Sequence[str] = ()
+    compiler: ExpressionCompiler,
+    entity: str,
+    source: FromClause,
+    include: Sequence[str] = (),
+    *,
+    fields: Collection[str] | None = None,
 ) -> Projection:
-    """The projection of ``entity`` over ``source`` (its table or an alias of it)."""
+    """The projection of ``entity`` over ``source`` (its table or an alias of it).
+
+    ``fields`` limits the record to ``id`` and those fields (a rollup nobody asked for
+    is a subquery nobody pays for); None selects every field.
+    """
     storage = compiler.storage
     definition = storage.registry.entity(entity)
+    if fields is not None:
+        for name in fields:
+            if name != "id" and name not in definition.fields:
+                hint = did_you_mean(name, definition.fields)
+                raise QueryError(f"{entity} has no field {name!r}", suggestion=hint)
     columns: list[SqlExpr] = [source.c.id]
     stored: list[tuple[str, FieldDef]] = []
     computed: list[tuple[str, ValueType]] = []
     for name, field in definition.fields.items():
+        if fields is not None and name not in fields:
+            continue
         if field.type in COMPUTED_KINDS:
             resolved = compiler.resolve(entity, (name,))
             columns.append(compiler.field(entity, source, (name,)).label(name))

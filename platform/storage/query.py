@@ -4,11 +4,13 @@
   the entity (``$name`` parameters are typed by the values passed), then compiled to
   SQL; a mistake is a :class:`QueryError` pointing at the character.
 * Sort keys are field paths (formulas, rollups and ``account.name`` included), with
-  NULLs last when ascending and first when descending, on both databases.
+  NULLs last when ascending and first when descending (or where the caller puts
+  them), on both databases.
 * Paging is by keyset: the cursor holds the sort-key values of the last row sent,
   and the next page starts strictly after them, with ``id`` as the final tiebreaker,
   so pages never skip or repeat rows whatever the ties. The key values travel as
   the database returned them (no decoding), so they compare exactly when sent back.
+  Paging backwards (the page *before* a cursor) runs the same keyset reversed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -43,16 +45,31 @@ from .sql_functions import SqlExpr
 MAX_PAGE_SIZE: Final = 1000
 _KEY_LABEL: Final = "_key{index}"
 
-#: One sort key as callers write it: ``("close_date", "desc")`` or ``"-close_date"``.
-OrderBy = Sequence[tuple[str, str | SortDirection] | str]
+#: Where NULLs go in a sort: ``"first"`` or ``"last"`` (None: last ascending, first descending).
+Nulls = Literal["first", "last"] | None
+
+#: One sort key as callers write it: ``("close_date", "desc")``, ``"-close_date"``, or
+#: ``("close_date", "asc", "first")`` to place missing values.
+OrderBy = Sequence[
+    tuple[str, str | SortDirection] | tuple[str, str | SortDirection, str | None] | str
+]
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of records, and the cursor of the next page (None on the last page)."""
+    """One page of records, and the cursor of the next page (None on the last page).
+
+    A page taken from the end of the list (``from_end``) has ``previous_cursor``
+    instead: where the page before it would end. ``cursors`` holds each record's own
+    cursor when the caller asked for them; ``links`` the link of each record when
+    the records were reached through a many-to-many relation.
+    """
 
     records: list[dict[str, Any]]
     next_cursor: str | None
+    previous_cursor: str | None = None
+    cursors: tuple[str, ...] = ()
+    links: tuple[dict[str, Any], ...] = ()
 
 
 # ------------------------------------------------------------------------ filters
@@ -119,18 +136,29 @@ def compile_filter(
 class SortKey:
     path: str
     descending: bool
+    #: Explicit NULL placement; None keeps the default (last ascending, first descending).
+    nulls: Nulls = None
+
+    @property
+    def nulls_first(self) -> bool:
+        return self.descending if self.nulls is None else self.nulls == "first"
 
 
 def sort_keys(compiler: ExpressionCompiler, entity: str, order_by: OrderBy) -> list[SortKey]:
-    """Check and normalise ``order_by``: known, sortable fields and asc/desc only."""
+    """Check and normalise ``order_by``: known, sortable fields, asc/desc, nulls first/last."""
     keys: list[SortKey] = []
     for item in order_by:
+        nulls: str | None = None
         if isinstance(item, str):
             path, direction = item.removeprefix("-"), "desc" if item.startswith("-") else "asc"
+        elif len(item) == 3:
+            path, direction, nulls = item[0], str(item[1]).lower(), item[2]
         else:
             path, direction = item[0], str(item[1]).lower()
         if direction not in (SortDirection.ASC, SortDirection.DESC):
             raise QueryError(f"sort direction {direction!r} for {path!r} must be 'asc' or 'desc'")
+        if nulls not in (None, "first", "last"):
+            raise QueryError(f"nulls {nulls!r} for {path!r} must be 'first' or 'last'")
         resolved = compiler.resolve(entity, path.split("."))
         if resolved.definition is not None and resolved.definition.type in UNSORTABLE_KINDS:
             raise QueryError(
@@ -138,7 +166,8 @@ def sort_keys(compiler: ExpressionCompiler, entity: str, order_by: OrderBy) -> l
                 "has no order",
                 suggestion="sort by another field",
             )
-        keys.append(SortKey(path, direction == SortDirection.DESC))
+        placed: Nulls = "first" if nulls == "first" else "last" if nulls == "last" else None
+        keys.append(SortKey(path, direction == SortDirection.DESC, placed))
     return keys
 
 
@@ -175,28 +204,43 @@ def _from_json(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class _Key:
+    expr: SqlExpr
+    #: The same expression compared untyped, so raw values from a cursor bind exactly.
+    raw: SqlExpr
+    descending: bool
+    nulls_first: bool
+
+
 class Keyset:
-    """The ORDER BY of a list and the WHERE that resumes it after a cursor."""
+    """The ORDER BY of a list and the WHERE that resumes it after (or before) a cursor."""
 
     def __init__(self, entity: str, keys: Sequence[tuple[SortKey, SqlExpr]], id_column: SqlExpr):
-        self.keys: list[tuple[SqlExpr, bool]] = [(expr, key.descending) for key, expr in keys]
-        self.keys.append((id_column, False))
-        # Compared untyped, so the raw values from the cursor bind exactly as read.
-        self.raw: list[SqlExpr] = [
-            sa.type_coerce(expr, sa.types.NullType()) for expr, _ in self.keys
+        self.keys: list[_Key] = [
+            _Key(expr, _untyped(expr), key.descending, key.nulls_first) for key, expr in keys
         ]
-        spec = [entity, *(f"{'-' if key.descending else ''}{key.path}" for key, _ in keys)]
+        self.keys.append(_Key(id_column, _untyped(id_column), False, False))
+        spec = [entity, *(_spec(key) for key, _ in keys)]
         self.signature = hashlib.sha256("|".join(spec).encode()).hexdigest()[:12]
 
+    def reversed(self) -> Keyset:
+        """The same keys in the opposite order (to read the page before a cursor)."""
+        flipped = object.__new__(Keyset)
+        flipped.keys = [_Key(k.expr, k.raw, not k.descending, not k.nulls_first) for k in self.keys]
+        flipped.signature = self.signature
+        return flipped
+
     def order_by(self) -> list[sa.UnaryExpression[Any]]:
-        return [
-            expr.desc().nulls_first() if descending else expr.asc().nulls_last()
-            for expr, descending in self.keys
-        ]
+        ordered: list[sa.UnaryExpression[Any]] = []
+        for key in self.keys:
+            direction = key.expr.desc() if key.descending else key.expr.asc()
+            ordered.append(direction.nulls_first() if key.nulls_first else direction.nulls_last())
+        return ordered
 
     def columns(self) -> list[SqlExpr]:
         """The key values, selected raw (no type processing) so they round-trip exactly."""
-        return [raw.label(_KEY_LABEL.format(index=index)) for index, raw in enumerate(self.raw)]
+        return [key.raw.label(_KEY_LABEL.format(index=i)) for i, key in enumerate(self.keys)]
 
     def cursor(self, row: Mapping[Any, Any]) -> str:
         values = [_jsonable(row[_KEY_LABEL.format(index=i)]) for i in range(len(self.keys))]
@@ -208,14 +252,18 @@ class Keyset:
         values = self._values(cursor)
         branches: list[ColumnElement[bool]] = []
         last = len(self.keys) - 1
-        for index, (_, descending) in enumerate(self.keys):
+        for index, key in enumerate(self.keys):
             # The final key is the id, which is never NULL.
-            beyond = _beyond(self.raw[index], descending, values[index], nullable=index < last)
+            beyond = _beyond(key, values[index], nullable=index < last)
             if beyond is None:
                 continue
-            same = [_same(self.raw[j], values[j]) for j in range(index)]
+            same = [_same(self.keys[j].raw, values[j]) for j in range(index)]
             branches.append(sa.and_(*same, beyond))
         return sa.or_(*branches) if branches else sa.false()
+
+    def before(self, cursor: str) -> ColumnElement[bool]:
+        """Rows strictly before the row ``cursor`` was taken from, in this order."""
+        return self.reversed().after(cursor)
 
     def _values(self, cursor: str) -> list[object]:
         try:
@@ -235,6 +283,18 @@ class Keyset:
         return values
 
 
+def _untyped(expr: SqlExpr) -> SqlExpr:
+    return sa.type_coerce(expr, sa.types.NullType())
+
+
+def _spec(key: SortKey) -> str:
+    text = f"{'-' if key.descending else ''}{key.path}"
+    # Only a placement that differs from the default changes the order (and the cursor).
+    if key.nulls is not None and key.nulls_first != key.descending:
+        text += f"~{key.nulls}"
+    return text
+
+
 def _raw(value: object) -> SqlExpr:
     return sa.bindparam(None, value, type_=sa.types.NullType(), unique=True)
 
@@ -243,14 +303,12 @@ def _same(expr: SqlExpr, value: object) -> ColumnElement[bool]:
     return expr.is_(None) if value is None else expr == _raw(value)
 
 
-def _beyond(
-    expr: SqlExpr, descending: bool, value: object, *, nullable: bool
-) -> ColumnElement[bool] | None:
-    """Rows after ``value`` in this key's order (NULLs last ascending, first descending)."""
-    if descending:
-        return expr.is_not(None) if value is None else expr < _raw(value)
+def _beyond(key: _Key, value: object, *, nullable: bool) -> ColumnElement[bool] | None:
+    """Rows after ``value`` in this key's order, wherever its NULLs are placed."""
     if value is None:
-        return None  # nothing sorts after NULL
-    if not nullable:
-        return expr > _raw(value)
-    return sa.or_(expr > _raw(value), expr.is_(None))
+        # After a NULL come the non-NULL values if NULLs go first, else nothing.
+        return key.raw.is_not(None) if key.nulls_first else None
+    beyond = key.raw < _raw(value) if key.descending else key.raw > _raw(value)
+    if nullable and not key.nulls_first:
+        return sa.or_(beyond, key.raw.is_(None))
+    return beyond
