@@ -6,23 +6,31 @@ the routes explicitly through ``app.state`` — nothing lives in module globals.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from xrm.metamodel.registry import Registry, load_registry, pick, shipped_solutions_dir
+from xrm import ui
+from xrm.metamodel.registry import Registry, load_registry, shipped_solutions_dir
+from xrm.platform.access.control import AccessControl
+from xrm.platform.api.graphql.endpoint import GraphQLService, graphql_routes
+from xrm.platform.api.graphql.holder import SchemaHolder, VersionWatch
 from xrm.platform.migrate import applied_registry
 from xrm.platform.settings import Settings
 from xrm.platform.storage.engine import create_engine
 from xrm.platform.storage.tables import StorageModel, build_storage
+from xrm.platform.web.auth import WebAuth
+from xrm.platform.web.login import auth_routes
+from xrm.ui.routes import screen_routes
+from xrm.ui.screens import build_screens
 
 
 @dataclass(frozen=True)
@@ -62,18 +70,9 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "metadata_version": rt.registry.version})
 
 
-async def home(request: Request) -> Response:
-    rt = runtime(request)
-    items = "".join(
-        f"<li>{escape(pick(entity.plural, 'en', name))} <code>{escape(name)}</code></li>"
-        for name, entity in sorted(rt.registry.entities.items())
-    )
-    solutions = ", ".join(f"{escape(s.name)} {escape(s.version)}" for s in rt.registry.solutions)
-    body = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>xrm</title></head>"
-        f"<body><h1>xrm</h1><p>Solutions: {solutions}</p><ul>{items}</ul></body></html>"
-    )
-    return HTMLResponse(body)
+def graphiql_assets() -> Path:
+    """The GraphiQL files ``make assets`` copies into ``ui/static/vendor`` (in the wheel too)."""
+    return Path(ui.__file__).resolve().parent / "static" / "vendor" / "graphiql"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -83,14 +82,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = build_runtime(settings)
         app.state.runtime = rt
+        # Sign-in, sessions and tokens; channels reach it through xrm.platform.web.auth.
+        app.state.auth = WebAuth(rt.engine, AccessControl(rt.storage))
+        # The screens (xrm.ui), sharing the access control of sign-in.
+        app.state.screens = build_screens(
+            settings, rt.engine, rt.registry, rt.storage, access=app.state.auth.control
+        )
+        # GraphQL: the schema of the served version; a newer migrated one is swapped in.
+        holder = SchemaHolder(rt.registry, rt.storage)
+        watch = VersionWatch(holder, rt.engine)
+        app.state.graphql = GraphQLService(holder, rt.engine, settings.default_currency, watch)
+        watching = asyncio.create_task(watch.run())
         try:
             yield
         finally:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
             rt.engine.dispose()
 
     routes = [
         Route("/healthz", healthz),
-        Route("/", home),
+        *auth_routes(),
+        *graphql_routes(graphiql_assets()),
+        *screen_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import check, migrate, plan, serve, up
+from . import check, migrate, plan, serve, token, up, user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.register(commands)
     serve.register(commands)
     up.register(commands)
+    user.register(commands)
+    token.register(commands)
     return parser
 
 

@@ -156,3 +156,38 @@ class WriteRefused(StorageError):
             f"the database refused the write to {entity}: {detail}; "
             "this usually means a concurrent change, so retry the operation"
         )
+
+
+class Forbidden(StorageError):
+    """The actor may not do this at all: no role grants the action, or a field is protected.
+
+    A record outside the actor's row scope is not Forbidden but :class:`NotFoundError`,
+    so a refusal never reveals that a record exists. ``fields`` names the protected
+    fields when the refusal is about fields (channels mark them on the form).
+    """
+
+    def __init__(
+        self,
+        action: str,
+        entity: str,
+        *,
+        fields: Sequence[str] = (),
+        message: str | None = None,
+    ):
+        self.action = action
+        self.entity = entity
+        self.fields = tuple(fields)
+        if message is None:
+            if self.fields:
+                names = ", ".join(repr(f) for f in self.fields)
+                message = (
+                    f"you may not {action} {names} of {entity}: your roles protect "
+                    f"{'these fields' if len(self.fields) > 1 else 'this field'}; leave "
+                    f"{'them' if len(self.fields) > 1 else 'it'} out"
+                )
+            else:
+                message = (
+                    f"none of your roles allows you to {action} {entity} records; "
+                    "ask an administrator for a role that grants it"
+                )
+        super().__init__(message)

@@ -8,7 +8,9 @@ lookups and file fields point at, for every record of the batch, and asks the
 database once (a UNION ALL with one branch per target table). Missing targets
 become field errors that name the field and the id, instead of a foreign-key
 violation that names a constraint. The same query returns each target's business
-unit, which is how a record's ``business_unit`` follows its owner.
+unit, which is how a record's ``business_unit`` follows its owner. Given the
+reader's ``row_filter``, a record the writer may not see counts as missing, so a
+lookup cannot be used to probe which ids exist.
 
 **Referrers.** When a delete is refused by an ``on_delete: restrict`` lookup, one
 query counts, per restricting lookup, the records still pointing at the record,
@@ -30,6 +32,7 @@ from xrm.metamodel.types import OnDelete
 
 from . import naming
 from .errors import Reference
+from .sql_expressions import RowFilter
 from .sql_functions import AnySelect
 from .tables import StorageModel
 
@@ -43,14 +46,19 @@ Found = dict[tuple[str, UUID], UUID | None]
 
 
 def find_targets(
-    connection: Connection, storage: StorageModel, wanted: Iterable[tuple[str, UUID]]
+    connection: Connection,
+    storage: StorageModel,
+    wanted: Iterable[tuple[str, UUID]],
+    *,
+    row_filter: RowFilter | None = None,
 ) -> Found:
-    """The (target, id) pairs that exist, each with its record's business unit (or None)."""
+    """The (target, id) pairs that exist (and pass ``row_filter``), each with its record's
+    business unit (or None)."""
     by_target: dict[str, set[UUID]] = defaultdict(set)
     for target, id_ in wanted:
         by_target[target].add(id_)
     names = sorted(by_target)
-    arms = list(_arms(storage, names, by_target))
+    arms = list(_arms(storage, names, by_target, row_filter))
     found: Found = {}
     for start in range(0, len(arms), _ARMS_PER_STATEMENT):
         batch = arms[start : start + _ARMS_PER_STATEMENT]
@@ -61,20 +69,29 @@ def find_targets(
 
 
 def _arms(
-    storage: StorageModel, names: list[str], by_target: dict[str, set[UUID]]
+    storage: StorageModel,
+    names: list[str],
+    by_target: dict[str, set[UUID]],
+    row_filter: RowFilter | None,
 ) -> Iterator[AnySelect]:
     for index, target in enumerate(names):
         table = storage.system.file if target == FILE_TARGET else storage.table(target)
         unit = (
             table.c.business_unit if "business_unit" in table.c else sa.cast(sa.null(), sa.Uuid())
         )
+        readable = None
+        if row_filter is not None and target != FILE_TARGET:
+            readable = row_filter(target, table)
         ids = sorted(by_target[target])
         for start in range(0, len(ids), _CHUNK):
             yield sa.select(
                 sa.literal(index, sa.Integer()).label("target"),
                 table.c.id.label("id"),
                 unit.label("unit"),
-            ).where(table.c.id.in_(ids[start : start + _CHUNK]))
+            ).where(
+                table.c.id.in_(ids[start : start + _CHUNK]),
+                *([] if readable is None else [readable]),
+            )
 
 
 def _restricting(storage: StorageModel, entity: str) -> Iterator[tuple[str, str, sa.Column[Any]]]:

@@ -12,7 +12,10 @@ by the database in the same statement:
   filter; ``count`` and ``sum`` give 0, not NULL, when nothing matches;
 * ``account.name`` is a correlated scalar subquery that follows the lookups, so a
   page of records with related values is still one statement;
-* ``$name`` parameters are bound values, never text in the SQL.
+* ``$name`` parameters are bound values, never text in the SQL;
+* with a ``row_filter`` (the access layer's read predicate), the rows a lookup path or
+  a rollup reaches are only those the reader may see: a hidden account gives
+  ``account.name`` NULL and is not counted, so no value leaks through a relation.
 
 NULL behaves as in SQL (three-valued logic): ``amount > 5`` is unknown, so not
 matched, when ``amount`` is missing. The one exception is comparing with the
@@ -96,6 +99,10 @@ def _column(name: str) -> Callable[[FromClause], SqlExpr]:
     return lambda rows: rows.c[name]
 
 
+#: The rows of an entity a reader may see, over a table or alias (None: every row).
+RowFilter = Callable[[str, FromClause], ColumnElement[bool] | None]
+
+
 @dataclass(frozen=True)
 class ResolvedPath:
     """A dotted field path, resolved: the lookups to follow, then the final field."""
@@ -113,10 +120,17 @@ class ExpressionCompiler:
     as long as the repository that owns it: one request or job).
     """
 
-    def __init__(self, storage: StorageModel, params: Mapping[str, object] | None = None):
+    def __init__(
+        self,
+        storage: StorageModel,
+        params: Mapping[str, object] | None = None,
+        *,
+        row_filter: RowFilter | None = None,
+    ):
         self.storage = storage
         self.registry = storage.registry
         self.params: Mapping[str, object] = params or {}
+        self.row_filter = row_filter
         self._checked: dict[tuple[str, str, str], Checked] = {}
         self._field_sql: dict[FieldKind, Callable[[str, FromClause, str, FieldDef], SqlExpr]] = (
             dict.fromkeys(FieldKind, self._stored)
@@ -127,7 +141,7 @@ class ExpressionCompiler:
 
     def with_params(self, params: Mapping[str, object]) -> ExpressionCompiler:
         """A compiler sharing this one's caches but binding other parameter values."""
-        other = ExpressionCompiler(self.storage, params)
+        other = ExpressionCompiler(self.storage, params, row_filter=self.row_filter)
         other._checked = self._checked
         return other
 
@@ -204,17 +218,31 @@ class ExpressionCompiler:
     ) -> SqlExpr:
         """A correlated subquery following N:1 lookups from ``source`` to the final field."""
         first_entity, first_lookup = steps[0]
-        current = self.storage.table(self._lookup_target(first_entity, first_lookup)).alias()
+        first_target = self._lookup_target(first_entity, first_lookup)
+        current = self.storage.table(first_target).alias()
         joined: FromClause = current
-        condition = current.c.id == source.c[self.storage.column(entity, first_lookup).name]
+        condition = sa.and_(
+            current.c.id == source.c[self.storage.column(entity, first_lookup).name],
+            *self._readable(first_target, current),
+        )
         for step_entity, lookup in steps[1:]:
             target = self._lookup_target(step_entity, lookup)
             following = self.storage.table(target).alias()
-            link = following.c.id == current.c[self.storage.column(step_entity, lookup).name]
+            link = sa.and_(
+                following.c.id == current.c[self.storage.column(step_entity, lookup).name],
+                *self._readable(target, following),
+            )
             joined = joined.join(following, link)
             current = following
         value = pick(current)
         return sa.select(value).select_from(joined).where(condition).scalar_subquery()
+
+    def _readable(self, entity: str, rows: FromClause) -> list[ColumnElement[bool]]:
+        """The reader's row predicate on ``rows`` of ``entity`` (nothing without a filter)."""
+        if self.row_filter is None:
+            return []
+        predicate = self.row_filter(entity, rows)
+        return [] if predicate is None else [predicate]
 
     def _lookup_target(self, entity: str, lookup: str) -> str:
         definition = self.registry.field(entity, lookup)
@@ -247,6 +275,7 @@ class ExpressionCompiler:
             )
             joined = rows
             condition = rows.c[column] == source.c.id
+        condition = sa.and_(condition, *self._readable(target, rows))
         if definition.filter is not None:
             checked = self._check(entity, name, "filter", target, definition.filter)
             condition = sa.and_(condition, self.compile(checked, target, rows))
