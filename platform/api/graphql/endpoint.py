@@ -26,11 +26,13 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from xrm.platform.storage.actor import Actor
+from xrm.platform.web.auth import request_identity
+from xrm.platform.web.csrf import CsrfRejected, csrf_token
 
-from ..actor import request_actor
+from ..actor import Unauthenticated, request_actor
 from .context import RequestContext
 from .errors import LOG, format_error
-from .graphiql import ASSETS_PATH, graphiql_page
+from .graphiql import ASSETS_PATH, INIT_PATH, INIT_SCRIPT, graphiql_page
 from .holder import SchemaHolder, VersionWatch
 from .limits import Limits
 
@@ -122,6 +124,17 @@ async def _run(
 
     try:
         body = await run_in_threadpool(respond)
+    except Unauthenticated as exc:
+        body = {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]}
+        return Response(
+            orjson.dumps(body),
+            status_code=401,
+            media_type=_JSON,
+            headers={"WWW-Authenticate": 'Bearer realm="xrm"'},
+        )
+    except CsrfRejected as exc:
+        body = {"errors": [{"message": str(exc), "extensions": {"code": "FORBIDDEN"}}]}
+        return Response(orjson.dumps(body), status_code=403, media_type=_JSON)
     except InvalidOperationTypeError:
         return _error("only queries run over GET; send mutations with POST", 405)
     except CannotGetOperationTypeError as exc:
@@ -155,7 +168,8 @@ async def graphql_post(request: Request) -> Response:
 async def graphql_get(request: Request) -> Response:
     params = request.query_params
     if "query" not in params:
-        return HTMLResponse(graphiql_page())
+        identity = await run_in_threadpool(request_identity, request)
+        return HTMLResponse(graphiql_page(csrf_token=csrf_token(identity)))
     payload: dict[str, Any] = {"query": params["query"]}
     if "operationName" in params:
         payload["operationName"] = params["operationName"]
@@ -167,10 +181,15 @@ async def graphql_get(request: Request) -> Response:
     return await _run(request, payload, queries_only=True)
 
 
+async def graphiql_init(request: Request) -> Response:
+    return Response(INIT_SCRIPT, media_type="text/javascript; charset=utf-8")
+
+
 def graphql_routes(assets: Path) -> list[BaseRoute]:
     """``/graphql`` (POST, GET) and the GraphiQL assets, read from ``assets``."""
     return [
         Route("/graphql", graphql_post, methods=["POST"]),
         Route("/graphql", graphql_get, methods=["GET"]),
+        Route(INIT_PATH, graphiql_init, methods=["GET"]),
         Mount(ASSETS_PATH, StaticFiles(directory=assets, check_dir=False), name="graphiql"),
     ]

@@ -15,6 +15,8 @@ import strawberry
 from graphql import GraphQLResolveInfo
 from strawberry.types.field import StrawberryField
 
+from xrm.metamodel.system_fields import USER_ENTITY
+
 from .catalog import Catalog, EntityApi
 from .context import RequestContext
 from .errors import BadRequest
@@ -84,7 +86,36 @@ def query_fields(catalog: Catalog, table: TypeTable, limits: Limits) -> list[Str
                 f"(first {limits.default_page_size} unless told; at most {limits.max_page_size}).",
             )
         )
+    user = catalog.entities.get(USER_ENTITY)
+    if user is not None:
+        returns = optional(table.ref(user.type_name))
+        fields.append(
+            field(
+                "me",
+                "me",
+                returns,
+                resolver=declare(_me(catalog, user), [], returns),
+                description="The signed-in user (the owner of the API token or session).",
+            )
+        )
     return fields
+
+
+def _me(catalog: Catalog, api: EntityApi) -> Callable[..., Any]:
+    def resolve(root: Any, info: strawberry.Info, **_: Any) -> Any:
+        raw = raw_info(info)
+        context = request_context(raw)
+        if context.actor.user_id is None:
+            return None
+        node = planner(catalog, raw).node(api, raw.field_nodes, 1, NodePlan(api.entity))
+        repository = context.repository()
+        user_id = context.actor.user_id
+        found = repository.get_many(api.entity, [user_id], fields=node.fields).get(user_id)
+        if found is not None:
+            load(repository, [found], node)
+        return found
+
+    return resolve
 
 
 def _one(catalog: Catalog, api: EntityApi) -> Callable[..., Any]:

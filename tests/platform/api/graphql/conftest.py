@@ -9,6 +9,7 @@ engine (so tests can count the SQL statements it sends).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import textwrap
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from xrm.metamodel.registry import Registry, load_registry
+from xrm.platform.access.control import AccessControl
+from xrm.platform.access.passwords import PasswordParams, Passwords
+from xrm.platform.access.tokens import create_token
+from xrm.platform.access.users import create_user
 from xrm.platform.api.graphql.endpoint import GraphQLService, graphql_routes
 from xrm.platform.api.graphql.holder import SchemaHolder
 from xrm.platform.api.graphql.schema import XrmSchema, build_schema
@@ -31,6 +36,7 @@ from xrm.platform.storage.actor import SYSTEM_ACTOR
 from xrm.platform.storage.engine import WRITE
 from xrm.platform.storage.repository import Repository
 from xrm.platform.storage.tables import StorageModel, build_storage
+from xrm.platform.web.auth import WebAuth
 
 #: Accounts, contacts, opportunities (money, choice, formulas), activities (polymorphic
 #: regarding), tags (N:N with link fields, inverse on account), rollups, searchable fields.
@@ -102,6 +108,16 @@ SALES: Mapping[str, str] = {
             on_delete: cascade
           due: {type: datetime}
     """,
+    "roles/rep.yaml": """
+        role: rep
+        entities:
+          account: {read: own, create: own, update: own}
+          opportunity: {read: all}
+          tag: {read: all}
+          user: {read: all}
+        fields:
+          account.revenue: {read: false}
+    """,
     "entities/tag.yaml": """
         entity: tag
         fields:
@@ -123,6 +139,7 @@ class Model:
     registry: Registry
     storage: StorageModel
     schema: XrmSchema
+    control: AccessControl
 
 
 @pytest.fixture(scope="session")
@@ -131,20 +148,24 @@ def sales_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
     root = write_solution(tmp_path_factory.mktemp("sales"), SALES)
     registry = load_registry([root])
     storage = build_storage(registry)
-    return Model(registry, storage, build_schema(registry, storage))
+    return Model(registry, storage, build_schema(registry, storage), AccessControl(storage))
 
 
 class Api:
     """An HTTP client on a test app, with helpers to seed data and run operations."""
 
-    def __init__(self, client: TestClient, engine: Engine, model: Model) -> None:
+    def __init__(self, client: TestClient, engine: Engine, model: Model, token: str) -> None:
         self.client = client
         self.engine = engine
         self.model = model
+        #: Sent on every request: an administrator's API token.
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     def post(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The JSON body of a POST (status 200 required)."""
-        response = self.client.post("/graphql", json={"query": query, "variables": variables})
+        """The JSON body of a POST (status 200 required), as the administrator."""
+        response = self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -178,15 +199,37 @@ class Api:
             return [str(id_) for id_ in repository.create_many(entity, rows)]
 
 
-def graphql_app(holder: SchemaHolder, engine: Engine) -> Starlette:
+def graphql_app(holder: SchemaHolder, engine: Engine, control: AccessControl) -> Starlette:
     """The GraphQL part of ``create_app``, on a given engine and schema holder."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.graphql = GraphQLService(holder, engine, "EUR", None)
+        app.state.auth = WebAuth(engine, control, Passwords(FAST_PASSWORDS))
         yield
 
     return Starlette(routes=graphql_routes(graphiql_assets()), lifespan=lifespan)
+
+
+#: Cheap argon2 parameters: these tests are about the API, not password hashing.
+FAST_PASSWORDS = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def admin_token(engine: Engine, control: AccessControl) -> str:
+    """Create an administrator and an API token for them; returns the token."""
+    with engine.connect().execution_options(**{WRITE: True}) as connection, connection.begin():
+        user = create_user(
+            control,
+            connection,
+            Passwords(FAST_PASSWORDS),
+            email="admin@example.com",
+            password="correct horse battery staple",
+            admin=True,
+        )
+        issued = create_token(
+            connection, control.storage, user["id"], "tests", now=dt.datetime.now(dt.UTC)
+        )
+    return issued.secret
 
 
 #: make_api(schema=None) -> Api on a freshly migrated database.
@@ -196,15 +239,16 @@ MakeApi = Callable[..., Api]
 @pytest.fixture
 def make_api(engine: Engine, sales_model: Model) -> Iterator[MakeApi]:
     migrate(engine, sales_model.storage)
+    token = admin_token(engine, sales_model.control)
     clients: list[TestClient] = []
 
     def make(schema: XrmSchema | None = None) -> Api:
         chosen = schema or sales_model.schema
         holder = SchemaHolder(sales_model.registry, sales_model.storage, lambda r, s: chosen)
-        client = TestClient(graphql_app(holder, engine))
+        client = TestClient(graphql_app(holder, engine, sales_model.control))
         client.__enter__()
         clients.append(client)
-        return Api(client, engine, sales_model)
+        return Api(client, engine, sales_model, token)
 
     yield make
     for client in clients:

@@ -12,12 +12,12 @@ def test_graphiql_page_loads_only_local_assets(api: Api) -> None:
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
-    assert len(sources) == 4
+    assert len(sources) == 5
     for source in sources:
-        assert source.startswith("/graphql/assets/"), source
+        assert source.startswith("/graphql/"), source
         asset = api.client.get(source)
         assert asset.status_code == 200, source
-        assert len(asset.content) > 1000
+        assert len(asset.content) > 500
     assert "https://" not in page.text
     assert "http://" not in page.text
 
@@ -30,11 +30,14 @@ def test_get_runs_queries_but_never_mutations(api: Api) -> None:
             "query": "query($n: Int) { tags(first: $n) { nodes { name } } }",
             "variables": '{"n": 1}',
         },
+        headers=api.headers,
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"tags": {"nodes": [{"name": "a"}]}}}
     refused = api.client.get(
-        "/graphql", params={"query": 'mutation { createTag(input: {name: "b"}) { id } }'}
+        "/graphql",
+        params={"query": 'mutation { createTag(input: {name: "b"}) { id } }'},
+        headers=api.headers,
     )
     assert refused.status_code == 405
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
