@@ -10,7 +10,8 @@ A record is a mapping of field names to values, plus:
 - ``ref``: a name other records use to point at this one (``{ref: acme}``); unique
   across all loaded data files;
 - ``id``: a fixed UUID, for reference data other solutions rely on;
-- a many-to-many relation name: a list of ``{ref: key, <link field>: value, …}``.
+- a many-to-many relation name: a list of ``{ref: key, <link field>: value, …}``;
+- on ``user`` records, ``roles``: the declared roles the user is given.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .schema import (
     StringField,
 )
 from .solution import Sourced
+from .system_fields import USER_ENTITY
 from .types import COMPUTED_KINDS, SYSTEM_FIELDS, FieldKind
 
 #: A problem with one value: what is wrong, and how to fix it.
@@ -287,6 +289,9 @@ class _DataChecker:
                 if not _is_uuid(value):
                     self.m.error(origin, sub, "id must be a UUID", "or leave it out")
                 continue
+            if key == "roles" and entity.entity == USER_ENTITY:
+                self.roles(value, origin, sub)
+                continue
             relation = entity.relations.get(key)
             if isinstance(relation, ManyToManyRelation):
                 self.links(relation, value, origin, sub)
@@ -323,6 +328,20 @@ class _DataChecker:
                 f"this {entity.entity} record is missing required field(s) {names}",
                 "add them to the record",
             )
+
+    def roles(self, value: Any, origin: Origin, sub: YamlPath) -> None:
+        """A user record's ``roles:``: declared role names, granted when the data loads."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.m.error(origin, sub, "roles must be a list of role names", "roles: [salesperson]")
+            return
+        for position, role in enumerate(value):
+            if role not in self.m.roles:
+                self.m.error(
+                    origin,
+                    (*sub, position),
+                    f"unknown role {role!r}",
+                    did_you_mean(role, self.m.roles),
+                )
 
     def value(self, field: FieldDef, value: Any, origin: Origin, sub: YamlPath) -> None:
         if value is None:

@@ -1,7 +1,8 @@
 """``xrm up``: what ``make run`` does — bring the database up to date, seed it once, serve.
 
 On an empty database this migrates the shipped solutions (or ``XRM_SOLUTIONS``),
-loads their demo data, and prints how to log in. On later runs it only applies what
+loads their demo data, creates an administrator and the demo users, and prints
+their logins once. On later runs it only applies what
 changed in the metadata (refusing anything that would lose data) and serves.
 """
 
@@ -13,16 +14,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from xrm.platform.access.control import AccessControl
+from xrm.platform.access.errors import AccessError
+from xrm.platform.access.passwords import Passwords
 from xrm.platform.app import solution_paths
 from xrm.platform.migrate import MigrationError, migrate
 from xrm.platform.settings import Settings
-from xrm.platform.solutions.data import DataLoadError, load_data
-from xrm.platform.storage.actor import SYSTEM_ACTOR
+from xrm.platform.solutions.data import DataLoadError
 from xrm.platform.storage.engine import WRITE
-from xrm.platform.storage.repository import Repository
-from xrm.platform.storage.tables import StorageModel
+from xrm.platform.storage.errors import StorageError
 
 from .common import UserError, current_user, database_error, load_storage, open_database
+from .first_run import Login, is_empty, seed
 from .serve import serve
 
 
@@ -43,15 +46,6 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _is_empty(connection: sa.Connection, storage: StorageModel) -> bool:
-    """No user and no business unit yet: a database nobody has worked in."""
-    for entity in ("business_unit", "user"):
-        table = storage.table(entity)
-        if connection.execute(sa.select(table.c.id).limit(1)).first() is not None:
-            return False
-    return True
-
-
 def prepare(settings: Settings, *, demo: bool) -> list[str]:
     """Migrate and seed; returns the lines to show the person who ran ``xrm up``."""
     storage = load_storage(solution_paths(settings))
@@ -64,23 +58,38 @@ def prepare(settings: Settings, *, demo: bool) -> list[str]:
             raise UserError(str(exc)) from exc
         if not plan.empty:
             lines.append(f"database: applied {plan.summary()}")
+        control = AccessControl(storage)
         with (
             engine.connect().execution_options(**{WRITE: True}) as connection,
             connection.begin(),
         ):
-            if _is_empty(connection, storage):
-                repository = Repository(connection, storage, SYSTEM_ACTOR)
-                repository.create("business_unit", {"name": "Head office", "code": "HQ"})
-                if demo:
-                    report = load_data(repository, storage.registry, demo=True)
+            if is_empty(connection, control):
+                seeded = seed(connection, control, Passwords(), demo=demo)
+                if seeded.report is not None:
+                    report = seeded.report
                     lines.append(f"demo data: {report.total} records, {report.links} links")
-    except DataLoadError as exc:
-        raise UserError(f"loading data failed (nothing was loaded): {exc}") from exc
+                lines.extend(_logins(settings, seeded.logins))
+    except (DataLoadError, AccessError, StorageError) as exc:
+        raise UserError(f"seeding the database failed (nothing was written): {exc}") from exc
     except sa.exc.SQLAlchemyError as exc:
         raise database_error(exc, url, "preparing the database") from exc
     finally:
         engine.dispose()
     lines.append(f"database: {url} at metadata version {storage.registry.version[:12]}")
+    return lines
+
+
+def _logins(settings: Settings, logins: tuple[Login, ...]) -> list[str]:
+    width = max(len(login.email) for login in logins)
+    lines = [
+        "",
+        f"Sign in at http://{settings.host}:{settings.port}/login with one of these "
+        "(passwords are shown only this once):",
+    ]
+    for login in logins:
+        roles = ", ".join(login.roles) or "no role"
+        lines.append(f"  {login.email:<{width}}  {login.password}  {login.name} ({roles})")
+    lines.append("")
     return lines
 
 

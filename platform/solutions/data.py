@@ -22,6 +22,7 @@ from xrm.metamodel.schema import (
     ManyToManyRelation,
     PolymorphicLookupField,
 )
+from xrm.metamodel.system_fields import USER_ENTITY
 from xrm.platform.storage.errors import StorageError, ValidationFailed
 from xrm.platform.storage.repository import Repository
 
@@ -32,10 +33,13 @@ class DataLoadError(Exception):
 
 @dataclass
 class LoadReport:
-    """What was loaded: records per entity and links made."""
+    """What was loaded: records per entity, links made, and the users' roles to grant."""
 
     created: dict[str, int] = field(default_factory=dict)
     links: int = 0
+    #: The ``roles:`` of loaded user records, by user id (granted by the caller, which
+    #: owns access control: this layer only stores records).
+    user_roles: dict[UUID, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -84,8 +88,12 @@ class _Loader:
         where = _where(solution, data, index, record)
         values: dict[str, Any] = {}
         later: list[tuple[str, str]] = []
+        roles: tuple[str, ...] = ()
         for key, value in record.items():
             if key == "ref":
+                continue
+            if key == "roles" and entity.entity == USER_ENTITY:
+                roles = tuple(value or ())
                 continue
             relation = entity.relations.get(key)
             if isinstance(relation, ManyToManyRelation):
@@ -108,6 +116,8 @@ class _Loader:
         if "ref" in record:
             self.refs[str(record["ref"])] = (entity.entity, record_id)
         self.report.created[entity.entity] = self.report.created.get(entity.entity, 0) + 1
+        if entity.entity == USER_ENTITY:
+            self.report.user_roles[record_id] = roles
         for key, ref in later:
             self.deferred.append(_Deferred(entity.entity, record_id, key, ref, where))
         for key, value in record.items():
