@@ -11,7 +11,7 @@ mutations) for clients that cache GET requests; without ``query`` it serves Grap
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..actor import Unauthenticated, request_actor
 from .context import RequestContext
 from .errors import LOG, format_error
 from .graphiql import ASSETS_PATH, INIT_PATH, INIT_SCRIPT, graphiql_page
+from .hidden import HiddenFields
 from .holder import SchemaHolder, VersionWatch
 from .limits import Limits
 
@@ -47,6 +48,7 @@ class GraphQLService:
     engine: Engine
     default_currency: str = "EUR"
     watch: VersionWatch | None = None
+    hidden: HiddenFields = field(default_factory=HiddenFields)
 
     @property
     def limits(self) -> Limits:
@@ -88,8 +90,14 @@ class GraphQLService:
         if result.errors:
             body["errors"] = [format_error(error) for error in result.errors]
         body["data"] = result.data
-        if result.extensions:
-            body["extensions"] = result.extensions
+        extensions = dict(result.extensions or {})
+        hidden = self.hidden.selected(
+            generation.schema._schema, generation.schema.catalog, actor, query
+        )
+        if hidden:
+            extensions["hiddenFields"] = hidden
+        if extensions:
+            body["extensions"] = extensions
         return body
 
 

@@ -94,6 +94,10 @@ def test_hidden_fields_read_as_null_and_cannot_be_sorted_on(api: Api) -> None:
     _owned(api, ann, ["a1"])
     body = _as(api, ann_token, "{ accounts { nodes { name revenue { amount } } } }")
     assert body["data"] == {"accounts": {"nodes": [{"name": "a1", "revenue": None}]}}
+    assert body["extensions"] == {"hiddenFields": {"Account": ["revenue"]}}
+    # The administrator sees the value, and no marker.
+    shown = api.post("{ accounts { nodes { revenue { amount } } } }")
+    assert "extensions" not in shown
     body = _as(api, ann_token, "{ accounts(orderBy: [{field: REVENUE}]) { totalCount } }")
     errors = body["errors"]
     assert isinstance(errors, list)
