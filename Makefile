@@ -10,7 +10,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # ui/package-lock.json, served from ui/static/vendor.
 VENDOR := ui/static/vendor/graphiql
 ASSETS := $(VENDOR)/.installed
-# Debian's Chromium, which the browser tests drive through Playwright (never `playwright install`).
+# Debian's Chromium (and CJK fonts for Japanese screenshots), which the browser tests
+# drive through Playwright (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -43,7 +44,7 @@ assets: $(ASSETS)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y -qq chromium
+	$(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
 
 browser-deps: $(CHROMIUM)
 
