@@ -39,6 +39,14 @@ def create_engine(url: str | URL, **kwargs: Any) -> Engine:
     return sa.create_engine(parsed, **kwargs)
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -58,6 +66,10 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.close()
+        # SQLite's own lower()/upper() fold ASCII only; case-insensitive search must
+        # also work for "Петров" or "Élodie", as it does on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        dbapi_connection.create_function("upper", 1, _upper, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
