@@ -135,3 +135,43 @@ def test_anonymous_callers_are_refused(api: Api) -> None:
     response = api.client.post("/graphql", json={"query": "{ accounts { totalCount } }"})
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_bulk_upsert_and_delete_stay_inside_the_callers_scope(api: Api) -> None:
+    ann, ann_token = _rep(api, "ann@example.com")
+    bob, _ = _rep(api, "bob@example.com")
+    api.seed(
+        "account",
+        [
+            {"name": "Bob's", "code": "B1", "owner": {"entity": "user", "id": bob}},
+            {"name": "Ann's", "code": "A1", "owner": {"entity": "user", "id": ann}},
+        ],
+    )
+    # Upserting on a key held by a record she cannot see must not touch that record.
+    body = _as(
+        api,
+        ann_token,
+        """mutation { createAccounts(upsertOn: [CODE], inputs: [
+             {code: "A1", name: "Ann renamed"}, {code: "B1", name: "hijacked"}]) {
+             createdCount updatedCount } }""",
+    )
+    # The key is taken (by a record she cannot read): the batch is refused as a whole,
+    # and the hidden record is neither updated nor shown.
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert errors[0]["extensions"]["code"] == "VALIDATION"
+    assert errors[0]["extensions"]["fields"][0]["path"] == ["inputs", 1, "code"]
+    names = {a["name"] for a in api.data("{ accounts { nodes { name } } }")["accounts"]["nodes"]}
+    assert names == {"Bob's", "Ann's"}
+    # The rep role grants no delete at all: forbidden, and nothing is removed.
+    (own,) = [
+        n["id"]
+        for n in api.data('{ accounts(filter: {code: {eq: "A1"}}) { nodes { id } } }')["accounts"][
+            "nodes"
+        ]
+    ]
+    body = _as(api, ann_token, f'mutation {{ deleteAccount(id: "{own}") }}')
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    assert api.data("{ accounts { totalCount } }")["accounts"]["totalCount"] >= 2
